@@ -66,3 +66,9 @@ function(nnseg_add_stage name)
     endif()
   endforeach()
 endfunction()
+
+# nnseg_use_torch(target): LibTorch headers as SYSTEM includes (so its warnings never break our build) + libraries.
+function(nnseg_use_torch target)
+  target_include_directories(${target} SYSTEM PUBLIC ${TORCH_INCLUDE_DIRS})
+  target_link_libraries(${target} PUBLIC ${TORCH_LIBRARIES})
+endfunction()

@@ -35,7 +35,8 @@ Paths resolve_paths(const PathFlags& flags) {
 
 void add_threads_flag(CLI::App& app, int& threads) {
   threads = default_thread_count();
-  app.add_option("-np,--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  // CLI11 takes no multi-letter single-dash names; main() rewrites the contract's "-np" into "--np".
+  app.add_option("--np,--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1, 1024));
 }
 
 }  // namespace nnseg::cli

@@ -45,6 +45,19 @@ int run(int argc, char** argv) {
     commands.emplace_back(sub, spec.setup(*sub));
   }
 
+  // nnU-Net's multi-letter single-dash flags ("-np 4", "-tr NAME"): CLI11 takes no such names, so they are
+  // declared with two dashes and rewritten here.
+  for (auto& a : args) {
+    if (a == "-np" || a == "-tr" || a == "-tl" || a == "-tf") a = "-" + a;
+  }
+  if (!args.empty() && !args.front().empty() && args.front()[0] != '-') {
+    bool known = false;
+    for (const auto& spec : command_registry()) known = known || spec.name == args.front();
+    if (!known) {
+      std::cerr << "nnseg: error: " << args.front() << ": unknown command\nrun 'nnseg --help' for the list of commands\n";
+      return 2;
+    }
+  }
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# make demo: the pipeline on synthetic BraTS data, as far as it has landed (README "Demo").
+# Usage: scripts/demo.sh [path/to/nnseg] [OUT_DIR]
+set -euo pipefail
+NNSEG=${1:-build/release/nnseg}
+OUT=${2:-out/demo}
+CASES=${DEMO_CASES:-8}
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+export nnUNet_raw="$OUT/nnUNet_raw"
+export nnUNet_preprocessed="$OUT/nnUNet_preprocessed"
+export nnUNet_results="$OUT/nnUNet_results"
+start=$(date +%s)
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "1. synthesize $CASES BraTS 2020-style training cases and 2 validation cases (Colin27 anatomy)"
+"$NNSEG" synth-brats "$OUT/MICCAI_BraTS2020_TrainingData" --cases "$CASES" --seed 1 --preview "$OUT/preview.png"
+"$NNSEG" synth-brats "$OUT/MICCAI_BraTS2020_ValidationData" --cases 2 --seed 2 --no-seg
+"$NNSEG" info "$OUT/MICCAI_BraTS2020_TrainingData/BraTS20_Training_001/BraTS20_Training_001_flair.nii.gz" \
+  "$OUT/MICCAI_BraTS2020_TrainingData/BraTS20_Training_001/BraTS20_Training_001_seg.nii.gz"
+
+step "2. convert to an nnU-Net dataset (Task082 conventions: T1,T1ce,T2,FLAIR -> 0000..0003, labels 1/2/4 -> 2/1/3)"
+"$NNSEG" convert-brats "$OUT/MICCAI_BraTS2020_TrainingData" -d 82 --name BraTS2020 \
+  --test "$OUT/MICCAI_BraTS2020_ValidationData"
+
+step "3. verify the dataset"
+"$NNSEG" verify -d 82
+
+if "$NNSEG" --help | grep -q 'plan-and-preprocess'; then
+  step "4. fingerprint, plan and preprocess (3d_fullres)"
+  "$NNSEG" plan-and-preprocess -d 82 -c 3d_fullres
+fi
+
+step "what was made"
+find "$OUT/nnUNet_raw" -maxdepth 2 | sort | head -20
+echo "dataset.json:"
+cat "$OUT/nnUNet_raw/Dataset082_BraTS2020/dataset.json"
+echo
+echo "preview of case 001 (T1, T1ce, T2, FLAIR, labels): $OUT/preview.png"
+echo "demo finished in $(( $(date +%s) - start )) s"
