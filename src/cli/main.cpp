@@ -54,7 +54,8 @@ int run(int argc, char** argv) {
     bool known = false;
     for (const auto& spec : command_registry()) known = known || spec.name == args.front();
     if (!known) {
-      std::cerr << "nnseg: error: " << args.front() << ": unknown command\nrun 'nnseg --help' for the list of commands\n";
+      std::cerr << "nnseg: error: " << args.front()
+                << ": unknown command\nrun 'nnseg --help' for the list of commands\n";
       return 2;
     }
   }
