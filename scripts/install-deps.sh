@@ -14,7 +14,8 @@ packages=(
   libcairo2-dev                # progress.png, previews, overlays
   zlib1g-dev libzip-dev        # .nii.gz checks, .npz
   mricron-data                 # Colin27 brain (ch2bet.nii.gz) for synthetic BraTS anatomy
-  python3-numpy python3-nibabel # reference checks in tests (read our .npy / NIfTI independently)
+  libopenblas0-openmp          # fast BLAS for LibTorch CPU (the reference libblas3 is ~2x slower on transposed convs)
+  python3-numpy python3-nibabel python3-scipy python3-torch  # independent reference checks in tests (skipped if absent)
 )
 
 missing=()

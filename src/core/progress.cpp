@@ -50,6 +50,7 @@ void StreamProgress::start(const std::string& label, int64_t total) {
   total_ = total;
   done_ = 0;
   last_decile_ = -1;
+  last_printed_done_ = -1;
   started_ = last_draw_ = std::chrono::steady_clock::now();
   draw_locked(false);
 }
@@ -75,10 +76,12 @@ void StreamProgress::draw_locked(bool final_line) {
     last_draw_ = now;
     std::fprintf(out_, "\r%s\x1b[K%s", format_bar(label_, done_, total_, elapsed).c_str(), final_line ? "\n" : "");
   } else {
+    // One line per tenth of the work; finish() adds the final state only if it was not the last line printed.
     int decile = total_ > 0 ? static_cast<int>(10 * done_ / total_) : 10;
     if (!final_line && decile == last_decile_) return;
-    if (final_line && decile == last_decile_ && done_ < total_) return;
+    if (final_line && done_ == last_printed_done_) return;
     last_decile_ = decile;
+    last_printed_done_ = done_;
     std::fprintf(out_, "%s\n", format_bar(label_, done_, total_, elapsed).c_str());
   }
   std::fflush(out_);

@@ -52,6 +52,7 @@ class StreamProgress : public Progress {
   int64_t total_ = 0;
   int64_t done_ = 0;
   int last_decile_ = -1;
+  int64_t last_printed_done_ = -1;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_draw_;
 };
