@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# make bench: seconds and peak RSS (/usr/bin/time -v) of extract-fingerprint and preprocess (3d_fullres) on
+# full-size (240x240x155, 4-channel) BraTS-like cases, with -np 1 on one case and -np 1 / -np 2 on several.
+# Builds nothing. Usage: scripts/bench.sh BUILD_DIR   (BENCH_CASES=N sets the multi-case count, default 4;
+# BENCH_DIR=DIR keeps the data there instead of a temporary folder)
+set -euo pipefail
+BUILD=${1:?usage: scripts/bench.sh BUILD_DIR}
+NNSEG=$(cd "$BUILD" && pwd)/nnseg
+CASES=${BENCH_CASES:-4}
+[ -x "$NNSEG" ] || { echo "bench: $NNSEG not found; build first (make build)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time not found (Debian package 'time')" >&2; exit 2; }
+
+if [ -n "${BENCH_DIR:-}" ]; then
+  WORK=$BENCH_DIR
+  mkdir -p "$WORK"
+else
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/nnseg-bench-XXXXXX")
+  trap 'rm -rf "$WORK"' EXIT
+fi
+export nnUNet_raw="$WORK/raw" nnUNet_preprocessed="$WORK/preprocessed"
+unset nnUNet_raw_data_base || true
+mkdir -p "$nnUNet_raw" "$nnUNet_preprocessed"
+
+# Full-size synthetic cases: nnseg synth-brats when this binary has it, else NumPy + nibabel.
+SRC="$WORK/brats"
+if [ ! -d "$SRC" ]; then
+  if "$NNSEG" synth-brats --help >/dev/null 2>&1; then
+    "$NNSEG" synth-brats "$SRC" --cases "$CASES" --seed 0 -np 2 >/dev/null 2>&1
+  else
+    /usr/bin/python3 - "$SRC" "$CASES" <<'EOF'
+import os, sys
+import numpy as np, nibabel as nib
+out, cases = sys.argv[1], int(sys.argv[2])
+rng = np.random.RandomState(0)
+x, y, z = np.meshgrid(np.arange(240), np.arange(240), np.arange(155), indexing='ij')
+for k in range(1, cases + 1):
+    name = 'BraTS20_Training_%03d' % k
+    os.makedirs(os.path.join(out, name), exist_ok=True)
+    r = np.sqrt(((x - 120) / 70.0) ** 2 + ((y - 120) / 85.0) ** 2 + ((z - 77) / 65.0) ** 2)
+    brain = r < 1
+    t = np.sqrt((x - 100 - 3 * k) ** 2 + (y - 110) ** 2 + (z - 80) ** 2)
+    seg = np.where(t < 8, 4, np.where(t < 14, 1, np.where(t < 25, 2, 0))) * brain
+    affine = np.diag([-1.0, -1.0, 1.0, 1.0])
+    for m, base in zip(('t1', 't1ce', 't2', 'flair'), (300, 350, 500, 400)):
+        img = (brain * (base + 40 * rng.standard_normal(brain.shape) + 80 * (seg > 0))).astype(np.int16)
+        nib.save(nib.Nifti1Image(img, affine), os.path.join(out, name, '%s_%s.nii.gz' % (name, m)))
+    nib.save(nib.Nifti1Image(seg.astype(np.uint8), affine), os.path.join(out, name, '%s_seg.nii.gz' % name))
+EOF
+  fi
+fi
+# Dataset 901: the first case alone; dataset 902: all of them.
+if [ ! -d "$WORK/brats1" ]; then
+  mkdir -p "$WORK/brats1"
+  first=$(ls "$SRC" | sort | head -n 1)
+  ln -s "$SRC/$first" "$WORK/brats1/$first"
+fi
+"$NNSEG" convert-brats "$WORK/brats1" -d 901 --name Bench1 --overwrite >/dev/null 2>&1
+"$NNSEG" convert-brats "$SRC" -d 902 --name Bench"$CASES" --overwrite >/dev/null 2>&1
+
+ROWS=()
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# measure LABEL CASES NP -- command...: runs it under /usr/bin/time -v and records seconds and peak RSS.
+measure() {
+  local label=$1 cases=$2 np=$3
+  shift 4
+  local log="$WORK/time.log"
+  if ! /usr/bin/time -v "$@" >"$WORK/out.log" 2>"$log"; then
+    echo "bench: failed: $*" >&2
+    tail -n 30 "$WORK/out.log" "$log" >&2
+    exit 1
+  fi
+  local wall rss cpu
+  cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {print s}' "$log")
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" |
+    awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+  ROWS+=("$(printf '%-26s %5s %4s %9.2f %9.2f %11.0f' "$label" "$cases" "$np" "$wall" "$cpu" "$((rss / 1024))")")
+}
+
+measure "extract-fingerprint" 1 1 -- "$NNSEG" extract-fingerprint -d 901 --np 1 --overwrite
+"$NNSEG" plan -d 901 >/dev/null 2>&1
+measure "preprocess 3d_fullres" 1 1 -- "$NNSEG" preprocess -d 901 -c 3d_fullres --np 1 --overwrite
+for np in 1 2; do
+  measure "extract-fingerprint" "$CASES" "$np" -- "$NNSEG" extract-fingerprint -d 902 --np "$np" --overwrite
+done
+"$NNSEG" plan -d 902 >/dev/null 2>&1
+for np in 1 2; do
+  measure "preprocess 3d_fullres" "$CASES" "$np" -- "$NNSEG" preprocess -d 902 -c 3d_fullres --np "$np" --overwrite
+done
+
+echo "nnseg bench: full-size cases (240x240x155, 4 channels), $(nproc) cores, $(uname -m), load average at start $LOAD_START"
+printf '%-26s %5s %4s %9s %9s %11s\n' "step" "cases" "np" "seconds" "cpu s" "peak RSS MB"
+for row in "${ROWS[@]}"; do echo "$row"; done
