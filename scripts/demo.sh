@@ -29,8 +29,8 @@ step "3. verify the dataset"
 "$NNSEG" verify -d 82
 
 if "$NNSEG" --help | grep -q 'plan-and-preprocess'; then
-  step "4. fingerprint, plan and preprocess (3d_fullres)"
-  "$NNSEG" plan-and-preprocess -d 82 -c 3d_fullres
+  step "4. verify again, fingerprint, plan and preprocess (3d_fullres), as nnUNet_plan_and_preprocess -t 82 --verify_dataset_integrity"
+  "$NNSEG" plan-and-preprocess -d 82 -c 3d_fullres --verify-dataset-integrity
 fi
 
 step "what was made"
@@ -38,5 +38,9 @@ find "$OUT/nnUNet_raw" -maxdepth 2 | sort | head -20
 echo "dataset.json:"
 cat "$OUT/nnUNet_raw/Dataset082_BraTS2020/dataset.json"
 echo
+if [ -d "$nnUNet_preprocessed/Dataset082_BraTS2020" ]; then
+  echo "preprocessed:"
+  (cd "$nnUNet_preprocessed/Dataset082_BraTS2020" && find . -maxdepth 1 | sort && ls */ | head -8)
+fi
 echo "preview of case 001 (T1, T1ce, T2, FLAIR, labels): $OUT/preview.png"
 echo "demo finished in $(( $(date +%s) - start )) s"
