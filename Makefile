@@ -24,6 +24,7 @@ test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/sanitizers/lsan.supp \
 	  ctest --output-on-failure -j $(JOBS) -L unit
 
 demo: build

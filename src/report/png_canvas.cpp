@@ -10,12 +10,6 @@
 #include "core/error.h"
 #include "io/atomic_write.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-// LeakSanitizer (the asan preset): fontconfig, which Cairo's text drawing initialises, keeps its configuration in
-// allocations that only FcFini() frees and nothing calls; they are third-party and one-time, not our leaks.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
-#endif
-
 namespace nnseg::report {
 
 namespace {
