@@ -91,3 +91,55 @@ done
 echo "nnseg bench: full-size cases (240x240x155, 4 channels), $(nproc) cores, $(uname -m), load average at start $LOAD_START"
 printf '%-26s %5s %4s %9s %9s %11s\n' "step" "cases" "np" "seconds" "cpu s" "peak RSS MB"
 for row in "${ROWS[@]}"; do echo "$row"; done
+
+# Training speed (issue 4): ms per forward+backward+SGD step of our GenericUNet (LibTorch) and of the same network in
+# PyTorch-Python (bench/bench_train_step.py on src/network/generic_unet_reference.py), one warm-up step then
+# BENCH_STEPS timed ones (median), same threads; then a full trainer iteration against the network step alone.
+# BENCH_BRATS_PATCH sets the BraTS-plan patch (default 64, a multiple of 32 as 5 poolings need; the planned 128^3 is far too slow for a CPU benchmark).
+STEP_BIN="$BUILD/bench/nnseg_bench_train_step"
+if [ ! -x "$STEP_BIN" ]; then
+  echo "bench: $STEP_BIN not found (configure with NNSEG_WITH_TORCH=ON); training benchmarks skipped" >&2
+  exit 0
+fi
+THREADS=${BENCH_THREADS:-2}
+STEPS=${BENCH_STEPS:-3}
+BRATS_PATCH=${BENCH_BRATS_PATCH:-64}
+PY=/usr/bin/python3
+HAVE_PY=0
+"$PY" -c 'import torch' 2>/dev/null && HAVE_PY=1
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+key() { awk -v k="$1" '$1 == k {print $2}' "$2"; }
+TROWS=()
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# step_row LABEL PLAN PATCH BATCH [STEPS]: ours and Python on the same step, same threads.
+step_row() {
+  local label=$1 plan=$2 patch=$3 batch=$4 steps=${5:-$STEPS} ours py="n/a" ratio="n/a"
+  "$STEP_BIN" step "$plan" "$patch" "$batch" "$THREADS" "$steps" >"$WORK/ours.txt"
+  ours=$(key ms_median "$WORK/ours.txt")
+  if [ "$HAVE_PY" = 1 ]; then
+    "$PY" "$SRCDIR/bench/bench_train_step.py" "$plan" "$patch" "$batch" "$THREADS" "$steps" >"$WORK/py.txt"
+    py=$(key ms_median "$WORK/py.txt")
+    ratio=$(awk -v a="$ours" -v b="$py" 'BEGIN {printf "%.2f", a / b}')
+  fi
+  [ "$py" = n/a ] || py=$(printf '%.0f' "$py")
+  TROWS+=("$(printf '%-34s %-12s %3s %7s %9.0f %9s %8s' "$label" "${batch},${patch}^3" "$THREADS" "$steps" "$ours" \
+    "$py" "$ratio")")
+}
+step_row "BraTS plan (4->4, 6 stages, b32)" brats "$BRATS_PATCH" 2 "${BENCH_BRATS_STEPS:-2}"
+step_row "small plan (4->4, 4 stages, b16)" small 32 2
+"$STEP_BIN" trainer "$THREADS" "${BENCH_TRAIN_ITERATIONS:-10}" >"$WORK/trainer.txt" 2>"$WORK/trainer.log"
+
+echo
+echo "nnseg bench: training step on cpu, $(nproc) cores, $(uname -m), ours: LibTorch $(key torch "$WORK/ours.txt")," \
+  "python: $([ "$HAVE_PY" = 1 ] && key torch "$WORK/py.txt" || echo 'not available'), load average at start $LOAD_START"
+printf '%-34s %-12s %3s %7s %9s %9s %8s\n' "step (fwd+bwd+DS loss+clip+SGD)" "batch,patch" "thr" "steps" "ours ms" \
+  "torch ms" "ours/py"
+for row in "${TROWS[@]}"; do echo "$row"; done
+echo "full trainer iteration (train_fold: loader + augmentation in a background thread + step), tiny dataset," \
+  "small plan 4->2 classes, batch $(key batch "$WORK/trainer.txt"), patch $(key patch "$WORK/trainer.txt")^3," \
+  "$THREADS threads, $(key iterations "$WORK/trainer.txt") iterations (median):"
+T=$WORK/trainer.txt
+printf '  same run:   full iteration mean %.0f ms / trainer step mean %.0f ms = %.3f (waiting for batches only)\n' \
+  "$(key full_ms_mean "$T")" "$(key trainer_step_ms_mean "$T")" "$(key ratio_same_run "$T")"
+printf '  standalone: full iteration median %.0f ms / network step alone median %.0f ms = %.3f (goal <= 1.05)\n' \
+  "$(key full_ms_median "$T")" "$(key net_ms_median "$T")" "$(key ratio_standalone "$T")"
