@@ -70,8 +70,8 @@ void StreamProgress::draw_locked(bool final_line) {
   auto now = std::chrono::steady_clock::now();
   double elapsed = std::chrono::duration<double>(now - started_).count();
   if (terminal_) {
-    bool due = final_line || done_ == 0 || done_ >= total_ ||
-               std::chrono::duration<double>(now - last_draw_).count() > 0.2;
+    bool due =
+        final_line || done_ == 0 || done_ >= total_ || std::chrono::duration<double>(now - last_draw_).count() > 0.2;
     if (!due) return;
     last_draw_ = now;
     std::fprintf(out_, "\r%s\x1b[K%s", format_bar(label_, done_, total_, elapsed).c_str(), final_line ? "\n" : "");

@@ -209,23 +209,23 @@ PreprocessReport preprocess_dataset(const fs::path& raw_folder, const fs::path& 
     ConfigurationReport r;
     r.configuration = name;
     r.folder = preprocessed_folder / configuration.data_identifier;
-    std::vector<const DatasetCase*> todo;
+    std::vector<const DatasetCase*> pending;
     for (const auto& c : spec.training) {
       if (!options.overwrite && preprocessed_case_complete(r.folder, c.id, parameters)) {
         r.skipped.push_back(c.id);
       } else {
-        todo.push_back(&c);
+        pending.push_back(&c);
       }
     }
     fs::create_directories(r.folder);
     // Whole cases in parallel first (memory: one case per worker); spare threads go to resampling within a case.
-    const int64_t count = static_cast<int64_t>(todo.size());
+    const int64_t count = static_cast<int64_t>(pending.size());
     const int workers = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(options.threads, count)));
     parameters.threads = std::max(1, options.threads / workers);
     if (count > 0) {
       progress.start("preprocess " + name, count);
       parallel_for(count, workers, [&](int64_t i) {
-        preprocess_one_case(*todo[static_cast<size_t>(i)], parameters, r.folder);
+        preprocess_one_case(*pending[static_cast<size_t>(i)], parameters, r.folder);
         progress.advance(1);
       });
       progress.finish();
