@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git clang-format
+  build-essential cmake ninja-build pkg-config git clang-format time  # time: peak RSS in make bench
   libtorch-dev                 # LibTorch 1.13 (CPU): network, training, inference
   libinsighttoolkit5-dev       # ITK 5.2: NIfTI I/O, connected components, distance maps
   nlohmann-json3-dev           # JSON artifacts
