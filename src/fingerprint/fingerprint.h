@@ -45,13 +45,4 @@ OrderedJson intensity_stats_to_json(const IntensityStats& stats);
 // Reads that object; errors name `file` and `key` (e.g. "foreground_intensity_properties_per_channel.0").
 IntensityStats intensity_stats_from_json(const OrderedJson& json, const std::string& file, const std::string& key);
 
-// JSON text with NaN / +-inf numbers written as the bare tokens NaN, Infinity, -Infinity (as Python's json), with
-// nnU-Net's 4-space indentation and a final newline.
-std::string dump_json_allow_nan(const OrderedJson& json);
-// Parses JSON text that may contain those bare tokens; `file` names the source in the InputError.
-OrderedJson parse_json_allow_nan(const std::string& text, const std::string& file);
-// load/save counterparts of io/json_file.h that accept and write NaN tokens; save is atomic.
-OrderedJson load_json_allow_nan(const std::filesystem::path& path);
-void save_json_allow_nan(const std::filesystem::path& path, const OrderedJson& json);
-
 }  // namespace nnseg
