@@ -89,11 +89,7 @@ int run_plan_and_preprocess(const PlanAndPreprocessFlags& flags, bool gpu_memory
   options.threads = flags.threads;
   options.overwrite = flags.overwrite;
   const PreprocessReport report = preprocess_dataset(*folders.raw, folders.preprocessed, options, progress);
-  for (const auto& name : report.not_planned) std::cout << name << ": not planned, skipped\n";
-  for (const auto& r : report.configurations) {
-    std::cout << r.configuration << ": preprocessed " << r.processed << " case(s), kept " << r.skipped.size()
-              << " finished case(s) in " << r.folder.string() << "\n";
-  }
+  std::cout << describe_preprocess_report(report);
   return 0;
 }
 

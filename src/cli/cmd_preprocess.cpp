@@ -28,11 +28,7 @@ int run_preprocess(const PreprocessFlags& flags) {
   options.overwrite = flags.overwrite;
   StreamProgress progress;
   const PreprocessReport report = preprocess_dataset(*folders.raw, folders.preprocessed, options, progress);
-  for (const auto& name : report.not_planned) std::cout << name << ": not planned, skipped\n";
-  for (const auto& r : report.configurations) {
-    std::cout << r.configuration << ": preprocessed " << r.processed << " case(s), kept " << r.skipped.size()
-              << " finished case(s) in " << r.folder.string() << "\n";
-  }
+  std::cout << describe_preprocess_report(report);
   return 0;
 }
 

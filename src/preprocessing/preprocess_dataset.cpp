@@ -236,4 +236,14 @@ PreprocessReport preprocess_dataset(const fs::path& raw_folder, const fs::path& 
   return report;
 }
 
+std::string describe_preprocess_report(const PreprocessReport& report) {
+  std::string text;
+  for (const auto& name : report.not_planned) text += name + ": not planned, skipped\n";
+  for (const auto& r : report.configurations) {
+    text += r.configuration + ": preprocessed " + std::to_string(r.processed) + " case(s), kept " +
+            std::to_string(r.skipped.size()) + " finished case(s) in " + r.folder.string() + "\n";
+  }
+  return text;
+}
+
 }  // namespace nnseg

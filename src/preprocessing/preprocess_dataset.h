@@ -73,6 +73,10 @@ struct PreprocessReport {
   std::vector<std::string> not_planned;             // requested but not in the plans (skipped)
 };
 
+// The lines a command prints for a report: "<config>: not planned, skipped" and
+// "<config>: preprocessed N case(s), kept M finished case(s) in <folder>", each ending in a newline.
+std::string describe_preprocess_report(const PreprocessReport& report);
+
 // Preprocesses every training case of the raw dataset for the selected configurations of
 // <preprocessed_folder>/nnUNetPlans.json. A missing plans file is an InputError naming it and saying to run
 // 'nnseg plan -d ID' first. Cases are written atomically, the JSON last; an existing CASE.json is removed before
