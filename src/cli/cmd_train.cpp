@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "inference/final_validation.h"
 #include "preprocessing/preprocess_dataset.h"
 #include "training/trainer.h"
 
@@ -51,6 +52,7 @@ int run_train(const TrainFlags& flags) {
   if (flags.seed >= 0) options.seed = static_cast<uint64_t>(flags.seed);
   options.threads = flags.threads;
   options.final_validation = !flags.no_final_validation;
+  options.final_validation_runner = run_final_validation;
   options.debug_augmentation_dir = flags.debug_augmentation;
 
   const Paths paths = resolve_paths(flags.paths);

@@ -2,7 +2,6 @@
 // nnUNet_plan_and_preprocess -t 82 [--verify_dataset_integrity] [-tl N] [-tf N] [-pl3d X] [-pl2d X] [-no_pp]
 //   -> nnseg plan-and-preprocess -d 82 [--verify-dataset-integrity] [--np N] [--planner3d X] [--planner2d X]
 //      [--no-preprocess]
-// nnUNet_train and nnUNet_predict are not translated yet.
 #include <string>
 #include <vector>
 
@@ -87,6 +86,53 @@ std::vector<std::string> translate_train(const std::vector<std::string>& args) {
 }
 
 const AliasRegistrar kTrain("nnUNet_train", translate_train);
+
+}  // namespace
+}  // namespace nnseg::cli
+
+// nnUNet_predict -i IN -o OUT -t TASK [-m CONFIG] [-f FOLDS...] [-tr TRAINER] [-p PLANS] [-z] [--disable_tta]
+//   [--step_size S] [-chk model_final_checkpoint|model_best] [--overwrite_existing] [--disable_mixed_precision]
+//   -> nnseg predict -i IN -o OUT -d TASK -c CONFIG [-f ...] [--tr TRAINER] [--save-probabilities] [--disable-tta]
+//      [--step-size S] [--checkpoint final|best] [--overwrite] [--fp32]
+// (spec/inference.md §9). -p (nnseg has one plans name), --num_threads_preprocessing, --num_threads_nifti_save,
+// --all_in_gpu and --mode are accepted and dropped; --part_id/--num_parts and -l pass through and are reported.
+namespace nnseg::cli {
+namespace {
+
+std::vector<std::string> translate_predict(const std::vector<std::string>& args) {
+  std::vector<std::string> out{"predict"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool has_value = i + 1 < args.size();
+    if (a == "-t" || a == "--task_name") {
+      out.push_back("-d");
+    } else if (a == "-m" || a == "--model") {
+      out.push_back("-c");
+    } else if (a == "-z" || a == "--save_npz") {
+      out.push_back("--save-probabilities");
+    } else if (a == "--disable_tta") {
+      out.push_back("--disable-tta");
+    } else if (a == "--step_size") {
+      out.push_back("--step-size");
+    } else if ((a == "-chk" || a == "--chk") && has_value) {
+      const std::string& v = args[++i];
+      out.insert(out.end(), {"--checkpoint", v == "model_final_checkpoint" ? "final" : v == "model_best" ? "best" : v});
+    } else if (a == "--overwrite_existing") {
+      out.push_back("--overwrite");
+    } else if (a == "--disable_mixed_precision") {
+      out.push_back("--fp32");
+    } else if ((a == "-p" || a == "--plans_identifier" || a == "--num_threads_preprocessing" ||
+                a == "--num_threads_nifti_save" || a == "--all_in_gpu" || a == "--mode") &&
+               has_value) {
+      ++i;
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+const AliasRegistrar kPredict("nnUNet_predict", translate_predict);
 
 }  // namespace
 }  // namespace nnseg::cli

@@ -163,7 +163,11 @@ BratsCaseFiles find_brats_case_files(const fs::path& case_folder, bool with_seg)
     }
     files.channels[c] = *found;
   }
-  if (!with_seg) return files;
+  if (!with_seg) {
+    // A test/validation case may carry its label (a held-out labelled case): taken only under its exact name.
+    files.seg = find_nifti(case_folder, files.id + "_seg");
+    return files;
+  }
   std::string seg_stem = files.id + "_seg";
   files.seg = find_nifti(case_folder, seg_stem);
   if (files.seg) return files;
@@ -225,6 +229,9 @@ ConvertBratsResult convert_brats(const ConvertBratsOptions& options, Progress& p
     fs::create_directories(tmp / "imagesTr");
     fs::create_directories(tmp / "labelsTr");
     if (options.test_source) fs::create_directories(tmp / "imagesTs");
+    if (std::any_of(test.begin(), test.end(), [](const BratsCaseFiles& c) { return c.seg.has_value(); })) {
+      fs::create_directories(tmp / "labelsTs");
+    }
     size_t total = training.size() + test.size();
     progress.start("convert-brats", static_cast<int64_t>(total));
     parallel_for(static_cast<int64_t>(total), options.threads, [&](int64_t i) {
@@ -232,7 +239,8 @@ ConvertBratsResult convert_brats(const ConvertBratsOptions& options, Progress& p
       if (k < training.size()) {
         convert_case(training[k], tmp / "imagesTr", tmp / "labelsTr");
       } else {
-        convert_case(test[k - training.size()], tmp / "imagesTs", tmp / "labelsTr");
+        // A test case with a seg file (a held-out labelled case) gets its label in labelsTs/, never in labelsTr/.
+        convert_case(test[k - training.size()], tmp / "imagesTs", tmp / "labelsTs");
       }
       progress.advance();
     });

@@ -43,7 +43,8 @@ struct BratsCaseFiles {
 std::vector<fs::path> list_brats_case_folders(const fs::path& source);
 
 // Finds a case's files. InputError naming the case and the missing file. When P_seg is missing and exactly one
-// other NIfTI file is in the folder, that file is used (seg_renamed; a warning is logged).
+// other NIfTI file is in the folder, that file is used (seg_renamed; a warning is logged). Without `with_seg` (test
+// cases) the label is optional and taken only as <id>_seg; convert-brats writes it to labelsTs/.
 BratsCaseFiles find_brats_case_files(const fs::path& case_folder, bool with_seg);
 
 // The dataset.json nnseg writes for a BraTS conversion (channel_names T1, T1ce, T2, FLAIR; labels background,

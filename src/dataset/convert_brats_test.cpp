@@ -270,6 +270,18 @@ TEST(ConvertBrats, ValidationCasesGoToImagesTs) {
   EXPECT_EQ(load_dataset_spec(target).test.size(), 1u);
 }
 
+TEST(ConvertBrats, LabelledTestCasesGetLabelsTsNotLabelsTr) {
+  TempDir src, val, raw;
+  write_training_folder(src.path());
+  write_brats_case(val.path(), "BraTS20_Training_101", case_options(9));  // held-out case with its seg
+  fs::path target = raw / "Dataset082_BraTS2020";
+  convert(src.path(), target, val.path());
+  EXPECT_EQ(list_files(target / "labelsTr").size(), 2u);
+  ASSERT_EQ(list_files(target / "labelsTs").size(), 1u);
+  EXPECT_TRUE(fs::exists(target / "labelsTs" / "BraTS20_Training_101.nii.gz"));
+  EXPECT_FALSE(fs::exists(target / "labelsTr" / "BraTS20_Training_101.nii.gz"));
+}
+
 TEST(ConvertBrats, CliConvertsThenVerifies) {
   TempDir src, val, raw;
   write_training_folder(src.path());

@@ -344,6 +344,16 @@ void resize_nearest(const float* in, const std::array<int64_t, 3>& shape, float*
   resize_passes(in, shape, out_shape, axes, Kernel::kNearest, out, threads);
 }
 
+void resize_linear(const float* in, const std::array<int64_t, 3>& shape, float* out,
+                   const std::array<int64_t, 3>& out_shape, int threads) {
+  const std::vector<int> axes = changed_axes(shape, out_shape);
+  if (axes.empty()) {
+    std::copy(in, in + volume(shape), out);
+    return;
+  }
+  resize_passes(in, shape, out_shape, axes, Kernel::kLinear, out, threads);
+}
+
 Array4f resample_data_or_seg(const Array4f& data, const std::array<int64_t, 3>& new_shape, bool is_seg,
                              std::optional<int> separate_axis, int threads) {
   const std::array<int64_t, 3> shape = data.spatial();

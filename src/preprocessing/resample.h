@@ -50,6 +50,12 @@ void resize_segmentation(const float* in, const std::array<int64_t, 3>& shape, f
 void resize_nearest(const float* in, const std::array<int64_t, 3>& shape, float* out,
                     const std::array<int64_t, 3>& out_shape, int threads = 1);
 
+// Linear resize of one volume (skimage resize order 1, mode 'edge', no anti-aliasing; nnU-Net v1's export of
+// probabilities, spec/inference.md §7): computed in float64 by separable passes, stored as float32. Axes whose
+// length is unchanged are left alone (linear interpolation at the samples).
+void resize_linear(const float* in, const std::array<int64_t, 3>& shape, float* out,
+                   const std::array<int64_t, 3>& out_shape, int threads = 1);
+
 // v1 resample_data_or_seg: resamples every channel of `data` to `new_shape` (returns `data` unchanged when the
 // shape is already `new_shape`). `is_seg` picks one-hot linear over cubic; `separate_axis` (from separate_z_axis)
 // selects the separate-z path.

@@ -94,6 +94,7 @@ inline PreprocessedCase tiny_case(const TinyDatasetOptions& o, int i) {
   pc.properties.size_after_resampling = {n, n, n};
   pc.properties.crop.size_after_cropping = {n, n, n};
   pc.properties.crop.original_size_of_raw_data = {n, n, n};
+  pc.properties.crop.crop_bbox = {{{0, n}, {0, n}, {0, n}}};
   return pc;
 }
 

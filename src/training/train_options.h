@@ -6,10 +6,17 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
 namespace nnseg {
+
+struct FinalValidationInputs;  // trainer.h
+class Progress;
+// Predicts and evaluates the validation cases after training (inference/final_validation.h; the inference stage
+// comes after training, so `nnseg train` passes it in).
+using FinalValidationRunner = std::function<void(const FinalValidationInputs&, Progress&)>;
 
 inline constexpr const char* kTrainerV2 = "nnUNetTrainerV2";
 constexpr uint64_t kDefaultTrainingSeed = 12345;  // v1's --deterministic seed
@@ -18,19 +25,20 @@ constexpr int64_t kCheckpointInterval = 50;       // checkpoint_latest after eve
 struct TrainOptions {
   std::string trainer_name = kTrainerV2;  // -tr; only nnUNetTrainerV2 exists so far
   std::string configuration = "3d_fullres";
-  int fold = 0;                                  // 0.. (>= 5: v1's seeded 80:20 split), or kFoldAll (-1) for `all`
-  int64_t epochs = 1000;                         // --epochs: loop end, poly denominator, final checkpoint's epoch
-  int64_t iterations_per_epoch = 250;            // --iterations-per-epoch
-  int64_t val_iterations = 50;                   // --val-iterations
-  bool continue_training = false;                // --continue: resume from final, latest or best
-  torch::Device device = torch::kCPU;            // --device
-  bool mixed_precision = true;                   // float16 autocast + gradient scaling; only ever used on CUDA
-  std::optional<uint64_t> seed;                  // --seed; default kDefaultTrainingSeed (a continued run keeps its own)
-  int threads = 1;                               // torch intra-op threads (--threads); the caller sets them
-  int loader_threads = 0;                        // batch producer threads (loading + augmentation); 0: chosen from
-                                                 // device and threads
-  bool final_validation = true;                  // false: --no-final-validation
-  std::filesystem::path debug_augmentation_dir;  // --debug-augmentation DIR: PNGs of the first augmented batch
+  int fold = 0;                        // 0.. (>= 5: v1's seeded 80:20 split), or kFoldAll (-1) for `all`
+  int64_t epochs = 1000;               // --epochs: loop end, poly denominator, final checkpoint's epoch
+  int64_t iterations_per_epoch = 250;  // --iterations-per-epoch
+  int64_t val_iterations = 50;         // --val-iterations
+  bool continue_training = false;      // --continue: resume from final, latest or best
+  torch::Device device = torch::kCPU;  // --device
+  bool mixed_precision = true;         // float16 autocast + gradient scaling; only ever used on CUDA
+  std::optional<uint64_t> seed;        // --seed; default kDefaultTrainingSeed (a continued run keeps its own)
+  int threads = 1;                     // torch intra-op threads (--threads); the caller sets them
+  int loader_threads = 0;              // batch producer threads (loading + augmentation); 0: chosen from
+                                       // device and threads
+  bool final_validation = true;        // false: --no-final-validation
+  FinalValidationRunner final_validation_runner;  // null: the validation is skipped with a log line
+  std::filesystem::path debug_augmentation_dir;   // --debug-augmentation DIR: PNGs of the first augmented batch
   // Test hooks (no flags): epochs between checkpoint_latest saves, an epoch count after which this process stops as
   // if killed (no final checkpoint, checkpoint_latest kept), and the CUDA gradient-scaler path on the CPU.
   int64_t checkpoint_interval = kCheckpointInterval;

@@ -34,6 +34,15 @@ std::vector<std::string> list_preprocessed_cases(const fs::path& folder) {
   return ids;
 }
 
+std::array<int64_t, 3> triple(const std::vector<int64_t>& v) { return {v.at(0), v.at(1), v.at(2)}; }
+
+}  // namespace
+
+std::string experiment_folder_name(const std::string& trainer, const std::string& plans_name,
+                                   const std::string& configuration) {
+  return trainer + "__" + plans_name + "__" + configuration;
+}
+
 NetworkConfig network_config_for(const ConfigurationPlan& cfg, int64_t input_channels, int64_t num_classes) {
   NetworkConfig n;
   n.input_channels = input_channels;
@@ -46,15 +55,6 @@ NetworkConfig network_config_for(const ConfigurationPlan& cfg, int64_t input_cha
   n.deep_supervision = true;
   n.norm = NormKind::kInstance;
   return n;
-}
-
-std::array<int64_t, 3> triple(const std::vector<int64_t>& v) { return {v.at(0), v.at(1), v.at(2)}; }
-
-}  // namespace
-
-std::string experiment_folder_name(const std::string& trainer, const std::string& plans_name,
-                                   const std::string& configuration) {
-  return trainer + "__" + plans_name + "__" + configuration;
 }
 
 bool v2_momentum_fallback_due(int64_t epoch, double pseudo_dice) { return epoch == 100 && pseudo_dice == 0.0; }
@@ -147,11 +147,6 @@ void copy_experiment_files(const RunSetup& s) {
     const fs::path src = s.preprocessed_dataset / name;
     if (fs::is_regular_file(src)) write_file_atomically(s.experiment_folder / name, read_file(src));
   }
-}
-
-void run_final_validation(const FinalValidationInputs& inputs) {
-  log_info("final validation of " + std::to_string(inputs.validation_cases.size()) +
-           " case(s) is not implemented yet (issue 5); skipped");
 }
 
 TrainResult train_fold(const TrainFolders& folders, const TrainOptions& options, Progress& progress) {

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/progress.h"
+#include "network/network_config.h"
+#include "planning/plans.h"
 #include "training/checkpoint.h"
 #include "training/train_options.h"
 
@@ -28,6 +30,9 @@ struct TrainFolders {
 // "<trainer>__<plans_name>__<configuration>" (v2's experiment folder name).
 std::string experiment_folder_name(const std::string& trainer, const std::string& plans_name,
                                    const std::string& configuration);
+// The Generic_UNet nnUNetTrainerV2 builds for a configuration (instance norm, deep supervision on).
+NetworkConfig network_config_for(const ConfigurationPlan& cfg, int64_t input_channels, int64_t num_classes);
+
 // "fold_3", or "fold_all" for kFoldAll.
 std::string fold_folder_name(int fold);
 
@@ -52,19 +57,18 @@ TrainResult train_fold(const TrainFolders& folders, const TrainOptions& options,
 // momentum to 0.95 and re-initialises the weights (optimizer state kept).
 bool v2_momentum_fallback_due(int64_t epoch, double pseudo_dice);
 
-// What the end-of-training validation needs (spec/training.md §10 steps 1-3; issue 5).
+// What the end-of-training validation needs (spec/training.md §10 steps 1-3).
 struct FinalValidationInputs {
   fs::path fold_folder;                       // predictions go to fold_folder/validation/
   fs::path checkpoint;                        // checkpoint_final.pth
   fs::path preprocessed_cases;                // <preprocessed>/<data_identifier>
+  fs::path preprocessed_dataset;              // $nnUNet_preprocessed/DatasetXXX_Name
   std::vector<std::string> validation_cases;  // the fold's validation split, sorted
   std::optional<fs::path> raw_dataset;        // references: raw labelsTr/
   std::string configuration;
+  int fold = 0;  // kFoldAll for `all`
+  torch::Device device = torch::kCPU;
+  bool mixed_precision = true;
 };
-
-// The end-of-training validation hook: predict the validation cases and evaluate them. NOT IMPLEMENTED YET
-// (issue 5): it only logs that it was skipped. train_fold calls it after the final checkpoint unless
-// options.final_validation is false.
-void run_final_validation(const FinalValidationInputs& inputs);
 
 }  // namespace nnseg

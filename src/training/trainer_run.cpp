@@ -397,9 +397,14 @@ TrainResult Trainer::run() {
     log_.print(msg.str());
   }
   if (!result.stopped_early) {
-    if (o_.final_validation) {
-      run_final_validation({s_.fold_folder, s_.fold_folder / kCheckpointFinal, s_.data_folder, s_.split.val,
-                            s_.raw_dataset, o_.configuration});
+    if (o_.final_validation && o_.final_validation_runner) {
+      log_.print("final validation of " + std::to_string(s_.split.val.size()) + " case(s)");
+      o_.final_validation_runner(
+          {s_.fold_folder, s_.fold_folder / kCheckpointFinal, s_.data_folder, s_.preprocessed_dataset, s_.split.val,
+           s_.raw_dataset, o_.configuration, o_.fold, o_.device, o_.mixed_precision},
+          progress_);
+    } else if (o_.final_validation) {
+      log_.print("final validation skipped (no validation runner in this program)");
     } else {
       log_.print("final validation skipped (--no-final-validation)");
     }
