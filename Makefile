@@ -28,7 +28,7 @@ test-asan: deps
 	  ctest --output-on-failure -j $(JOBS) -L unit
 
 demo: build
-	@scripts/demo.sh $(BUILD)/nnseg
+	@$(BUILD)/nnseg demo --out out/demo
 
 bench: build
 	@scripts/bench.sh $(BUILD)

@@ -92,6 +92,42 @@ echo "nnseg bench: full-size cases (240x240x155, 4 channels), $(nproc) cores, $(
 printf '%-26s %5s %4s %9s %9s %11s\n' "step" "cases" "np" "seconds" "cpu s" "peak RSS MB"
 for row in "${ROWS[@]}"; do echo "$row"; done
 
+# Prediction (issue 5): one full-size case through `nnseg predict` (preprocessing in memory, sliding window with the
+# Gaussian, export) with the BraTS plan (patch 128^3, 5 poolings). Any weights time the same, so the model is the
+# network after one training iteration. Without mirroring the run is measured; with mirroring (8 passes per tile) it
+# is measured only when BENCH_PREDICT_TTA=1 (about 8x longer on a CPU), otherwise estimated from the measured run.
+if "$NNSEG" predict --help >/dev/null 2>&1 && [ "${BENCH_PREDICT:-1}" = 1 ]; then
+  export nnUNet_results="$WORK/results"
+  PTHREADS=${BENCH_THREADS:-2}
+  "$NNSEG" train -d 901 -c 3d_fullres -f all --epochs 1 --iterations-per-epoch 1 --val-iterations 1 \
+    --no-final-validation --np "$PTHREADS" >"$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log" >&2; exit 1; }
+  PROWS=()
+  # predict_row LABEL FLAGS...: seconds and peak RSS of one case.
+  predict_row() {
+    local label=$1
+    shift
+    rm -rf "$WORK/pred"
+    /usr/bin/time -v "$NNSEG" predict -i "$nnUNet_raw/Dataset901_Bench1/imagesTr" -o "$WORK/pred" -d 901 -f all \
+      --np "$PTHREADS" "$@" >"$WORK/out.log" 2>"$WORK/time.log" || { tail -30 "$WORK/time.log" >&2; exit 1; }
+    local wall rss
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.log" |
+      awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.log")
+    PROWS+=("$(printf '%-34s %9.1f %11.0f' "$label" "$wall" "$((rss / 1024))")")
+    LAST_WALL=$wall
+  }
+  predict_row "predict, no mirroring (18 tiles)" --disable-tta
+  if [ "${BENCH_PREDICT_TTA:-0}" = 1 ]; then
+    predict_row "predict, mirroring (18 x 8 passes)"
+  else
+    PROWS+=("$(printf '%-34s %9.0f %11s' "predict, mirroring (estimate: 8x)" "$(awk -v w="$LAST_WALL" 'BEGIN {print 8 * w}')" "-")")
+  fi
+  echo
+  echo "nnseg bench: predict one 240x240x155x4 case on cpu, BraTS plan (patch 128^3), $PTHREADS threads (goal: peak RSS <= 2560 MB)"
+  printf '%-34s %9s %11s\n' "run" "seconds" "peak RSS MB"
+  for row in "${PROWS[@]}"; do echo "$row"; done
+fi
+
 # Training speed (issue 4): ms per forward+backward+SGD step of our GenericUNet (LibTorch) and of the same network in
 # PyTorch-Python (bench/bench_train_step.py on src/network/generic_unet_reference.py), one warm-up step then
 # BENCH_STEPS timed ones (median), same threads; then a full trainer iteration against the network step alone.

@@ -31,9 +31,9 @@ struct DemoFlags {
   std::string out = "nnseg_demo";
   int cases = 10;
   int test_cases = 3;
-  double spacing = 3;
-  int epochs = 25;
-  int iterations = 10;
+  int spacing = 3;
+  int epochs = 20;
+  int iterations = 12;
   std::string device;
   bool force = false;
   int threads = 1;
@@ -128,16 +128,20 @@ int run_demo(const DemoFlags& f) {
   const fs::path dataset = out / "nnUNet_raw" / "Dataset082_BraTS2020";
   const fs::path fold =
       out / "nnUNet_results" / "Dataset082_BraTS2020" / "nnUNetTrainerV2__nnUNetPlans__3d_fullres" / "fold_0";
+  heading(
+      "5. decide the postprocessing on the fold's validation predictions (connected components, BraTS ET threshold)");
+  run_step(self, {"determine-postprocessing", "-d", "82", "-c", "3d_fullres", "-f", "0"});
+
   const fs::path predictions = out / "predictions";
-  heading("5. predict the unseen cases (sliding window, mirroring, as nnUNet_predict)");
+  heading("6. predict the unseen cases (sliding window, mirroring, as nnUNet_predict)");
   run_step(self, with_device({"predict", "-i", (dataset / "imagesTs").string(), "-o", predictions.string(), "-d", "82",
                               "-c", "3d_fullres", "-f", "0", "--np", np}));
 
-  heading("6. evaluate the unseen cases with the BraTS regions (Dice, HD95 in mm)");
+  heading("7. evaluate the unseen cases with the BraTS regions (Dice, HD95 in mm)");
   run_step(self, {"evaluate", "--ref", (dataset / "labelsTs").string(), "--pred", predictions.string(), "-d", "82",
                   "--regions", "brats", "-o", (out / "summary_unseen.json").string()});
 
-  heading("7. overlays: FLAIR and T1ce with reference (solid) and prediction (dashed) contours");
+  heading("8. overlays: FLAIR and T1ce with reference (solid) and prediction (dashed) contours");
   run_step(self, {"overlay", "-i", (dataset / "imagesTs").string(), "--pred", predictions.string(), "--ref",
                   (dataset / "labelsTs").string(), "--summary", (out / "summary_unseen.json").string(), "-o",
                   (out / "overlays").string()});
@@ -164,10 +168,11 @@ const CommandRegistrar kRegistrar(
       app.add_option("--out", f->out, "output folder (default ./nnseg_demo; replaced when made by an earlier demo)");
       app.add_option("--cases", f->cases, "training cases (default 10)")->check(CLI::Range(5, 1000));
       app.add_option("--test-cases", f->test_cases, "unseen labelled cases (default 3)")->check(CLI::Range(1, 1000));
-      app.add_option("--spacing", f->spacing, "voxel size in mm of the synthetic data (default 3; 1 = real BraTS)")
-          ->check(CLI::Range(1.0, 4.0));
-      app.add_option("--epochs", f->epochs, "training epochs (default 25)")->check(CLI::Range(1, 1000));
-      app.add_option("--iterations-per-epoch", f->iterations, "iterations per epoch (default 10)")
+      app.add_option("--spacing", f->spacing,
+                     "voxel size in mm of the synthetic data: 1, 2 or 3 (default 3; 1 = real BraTS)")
+          ->check(CLI::Range(1, 3));
+      app.add_option("--epochs", f->epochs, "training epochs (default 20)")->check(CLI::Range(1, 1000));
+      app.add_option("--iterations-per-epoch", f->iterations, "iterations per epoch (default 12)")
           ->check(CLI::Range(1, 250));
       app.add_option("--device", f->device, "cpu, cuda or cuda:K (default: cuda when available, else cpu)");
       app.add_flag("--force", f->force, "replace --out even if the demo did not make it");

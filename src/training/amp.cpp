@@ -3,23 +3,59 @@
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include "core/check.h"
 
+// PyTorch 2.4 replaced the CUDA-only autocast calls (is_enabled, set_enabled, set_autocast_gpu_dtype) by calls
+// that take the device type; the old ones are deprecated there and warn at run time.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define NNSEG_AUTOCAST_BY_DEVICE 1
+#else
+#define NNSEG_AUTOCAST_BY_DEVICE 0
+#endif
+
 namespace nnseg {
+namespace {
+
+void set_cuda_autocast(bool enabled) {
+#if NNSEG_AUTOCAST_BY_DEVICE
+  at::autocast::set_autocast_enabled(at::kCUDA, enabled);
+#else
+  at::autocast::set_enabled(enabled);
+#endif
+}
+
+void set_cuda_autocast_dtype(at::ScalarType dtype) {
+#if NNSEG_AUTOCAST_BY_DEVICE
+  at::autocast::set_autocast_dtype(at::kCUDA, dtype);
+#else
+  at::autocast::set_autocast_gpu_dtype(dtype);
+#endif
+}
+
+}  // namespace
+
+bool cuda_autocast_enabled() {
+#if NNSEG_AUTOCAST_BY_DEVICE
+  return at::autocast::is_autocast_enabled(at::kCUDA);
+#else
+  return at::autocast::is_enabled();
+#endif
+}
 
 AutocastScope::AutocastScope(bool enabled) : enabled_(enabled) {
   if (!enabled_) return;
-  previous_ = at::autocast::is_enabled();
-  at::autocast::set_autocast_gpu_dtype(at::kHalf);
-  at::autocast::set_enabled(true);
+  previous_ = cuda_autocast_enabled();
+  set_cuda_autocast_dtype(at::kHalf);
+  set_cuda_autocast(true);
   at::autocast::increment_nesting();
 }
 
 AutocastScope::~AutocastScope() {
   if (!enabled_) return;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  at::autocast::set_enabled(previous_);
+  set_cuda_autocast(previous_);
 }
 
 GradScaler::GradScaler(torch::Device device, const GradScalerState& state) : options_(state) {

@@ -25,6 +25,9 @@ class AutocastScope {
   bool previous_ = false;
 };
 
+// Whether CUDA autocast is on in this thread (torch.is_autocast_enabled()).
+bool cuda_autocast_enabled();
+
 // GradScaler.state_dict() (stored in checkpoints under the same names).
 struct GradScalerState {
   double scale = 65536.0;       // initial scale 2^16
