@@ -9,6 +9,7 @@
 #include "core/parallel.h"
 #include "evaluation/summary.h"
 #include "io/nifti.h"
+#include "planning/numpy_math.h"
 
 namespace nnseg {
 
@@ -23,30 +24,6 @@ int64_t threshold_values(T* p, int64_t n, int threshold) {
     if (static_cast<double>(p[i]) == kBratsEtLabel) p[i] = static_cast<T>(kBratsEtReplacement);
   }
   return count;
-}
-
-// NumPy's pairwise_sum for float64 (numpy/core/src/umath/loops_utils.h): blocks of up to 128 summed with eight
-// accumulators, halves (rounded down to a multiple of 8) summed recursively.
-double pairwise_sum(const double* a, int64_t n) {
-  if (n < 8) {
-    double res = 0.;
-    for (int64_t i = 0; i < n; ++i) res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (int j = 0; j < 8; ++j) r[j] = a[j];
-    int64_t i = 8;
-    for (; i < n - (n % 8); i += 8) {
-      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
-    }
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += a[i];
-    return res;
-  }
-  int64_t n2 = n / 2;
-  n2 -= n2 % 8;
-  return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
 
 EtCounts count_et_in_images(const Image& pred, const Image& ref) {
@@ -105,7 +82,7 @@ double et_dice_after_threshold(const EtCounts& counts, int threshold) {
 }
 
 double numpy_mean(const std::vector<double>& values) {
-  return pairwise_sum(values.data(), static_cast<int64_t>(values.size())) / static_cast<double>(values.size());
+  return np::pairwise_sum(values.data(), static_cast<int64_t>(values.size())) / static_cast<double>(values.size());
 }
 
 EtThresholdSelection select_brats_et_threshold(const std::vector<EtCounts>& cases, const std::vector<int>& thresholds) {

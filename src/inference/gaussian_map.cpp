@@ -10,35 +10,12 @@
 
 #include "core/check.h"
 #include "core/error.h"
+#include "planning/numpy_math.h"
 
 namespace nnseg {
 namespace {
 
 constexpr double kTruncate = 4.0;  // scipy.ndimage.gaussian_filter's default
-
-// numpy's pairwise summation of float64 (what ndarray.sum() does on a contiguous 1-D array), so that the kernel
-// normalisation rounds as scipy's does.
-double pairwise_sum(const double* a, int64_t n) {
-  if (n < 8) {
-    double res = 0.0;
-    for (int64_t i = 0; i < n; ++i) res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    std::array<double, 8> r{};
-    for (int j = 0; j < 8; ++j) r[static_cast<size_t>(j)] = a[j];
-    int64_t i = 8;
-    for (; i < n - (n % 8); i += 8) {
-      for (int j = 0; j < 8; ++j) r[static_cast<size_t>(j)] += a[i + j];
-    }
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += a[i];
-    return res;
-  }
-  int64_t n2 = n / 2;
-  n2 -= n2 % 8;
-  return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
-}
 
 // The response of a 1-D gaussian_filter1d to a unit delta at floor(size / 2), sampled at 0..size-1: the normalised
 // kernel weight at the offset, or 0 beyond the truncation radius.
@@ -47,7 +24,7 @@ std::vector<double> filtered_delta_1d(int64_t size, double sigma) {
   const double sigma2 = sigma * sigma;
   std::vector<double> kernel;
   for (int64_t x = -radius; x <= radius; ++x) kernel.push_back(std::exp(-0.5 / sigma2 * static_cast<double>(x * x)));
-  const double total = pairwise_sum(kernel.data(), static_cast<int64_t>(kernel.size()));
+  const double total = np::pairwise_sum(kernel.data(), static_cast<int64_t>(kernel.size()));
   for (double& k : kernel) k /= total;
   std::vector<double> out(static_cast<size_t>(size), 0.0);
   const int64_t centre = size / 2;

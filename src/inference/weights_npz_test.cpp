@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "io/npz.h"
+#include "network/generic_unet_reference_test_util.h"
 #include "network/state_dict.h"
 #include "testing/temp_dir.h"
 
@@ -238,28 +239,6 @@ TEST(ExportWeightsCli, WritesTheNpzAndRefusesBadInput) {
   EXPECT_FALSE(fs::exists(dir / "d.npz"));
 }
 
-std::string json_list(const std::vector<std::vector<int64_t>>& v) {
-  std::ostringstream s;
-  s << "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    s << (i ? "," : "") << "[";
-    for (size_t j = 0; j < v[i].size(); ++j) s << (j ? "," : "") << v[i][j];
-    s << "]";
-  }
-  s << "]";
-  return s.str();
-}
-
-// The configuration as generic_unet_reference.py reads it.
-std::string reference_json(const NetworkConfig& c) {
-  std::ostringstream s;
-  s << R"({"in":)" << c.input_channels << R"(,"classes":)" << c.num_classes << R"(,"base":)" << c.base_num_features
-    << R"(,"max":)" << c.max_num_features << R"(,"pools":)" << json_list(c.pool_kernel_sizes) << R"(,"kernels":)"
-    << json_list(c.conv_kernel_sizes) << R"(,"convs":)" << c.convs_per_stage << R"(,"norm":")"
-    << (c.norm == NormKind::kBatch ? "batch" : "instance") << R"("})";
-  return s.str();
-}
-
 TEST(WeightsNpzPytorch, ReferenceNetworkLoadsTheNpzStrictlyAndAgrees) {
   if (testing::run_command({kPython, "-c", "import numpy, torch"}, {}, 120).exit_code != 0) {
     GTEST_SKIP() << kPython << " has no numpy/torch";
@@ -285,10 +264,10 @@ with torch.no_grad():
     y = net(torch.from_numpy(np.load(sys.argv[4])['x']))[0]
 np.savez(sys.argv[5], y=y.numpy())
 )";
-  const auto r = testing::run_command(
-      {kPython, "-c", script, std::string(NNSEG_SOURCE_DIR) + "/src/network", reference_json(tiny_net()),
-       (dir / "w.npz").string(), (dir / "x.npz").string(), (dir / "y.npz").string()},
-      {}, 300);
+  const auto r = testing::run_command({kPython, "-c", script, std::string(NNSEG_SOURCE_DIR) + "/src/network",
+                                       testing::reference_network_json(tiny_net()), (dir / "w.npz").string(),
+                                       (dir / "x.npz").string(), (dir / "y.npz").string()},
+                                      {}, 300);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto y = read_npz(dir / "y.npz");
   ASSERT_EQ(y.size(), 1u);

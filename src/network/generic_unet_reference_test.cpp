@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "network/generic_unet.h"
+#include "network/generic_unet_reference_test_util.h"
 #include "network/state_dict.h"
 #include "testing/temp_dir.h"
 
@@ -29,27 +30,6 @@ bool have_python_torch() {
 }
 
 std::string script() { return std::string(NNSEG_SOURCE_DIR) + "/src/network/generic_unet_reference.py"; }
-
-std::string json_list(const std::vector<std::vector<int64_t>>& v) {
-  std::ostringstream s;
-  s << "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    s << (i ? "," : "") << "[";
-    for (size_t j = 0; j < v[i].size(); ++j) s << (j ? "," : "") << v[i][j];
-    s << "]";
-  }
-  s << "]";
-  return s.str();
-}
-
-std::string to_json(const NetworkConfig& c) {
-  std::ostringstream s;
-  s << R"({"in":)" << c.input_channels << R"(,"classes":)" << c.num_classes << R"(,"base":)" << c.base_num_features
-    << R"(,"max":)" << c.max_num_features << R"(,"pools":)" << json_list(c.pool_kernel_sizes) << R"(,"kernels":)"
-    << json_list(c.conv_kernel_sizes) << R"(,"convs":)" << c.convs_per_stage << R"(,"norm":")"
-    << (c.norm == NormKind::kBatch ? "batch" : "instance") << R"("})";
-  return s.str();
-}
 
 void write_tensors(const fs::path& dir, const NamedTensors& named) {
   fs::create_directories(dir);
@@ -101,7 +81,7 @@ class GenericUNetReference : public ::testing::Test {
 
 void expect_same_names_and_shapes(const NetworkConfig& config) {
   testing::TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(run_python({"names", to_json(config), (dir / "names.txt").string()}));
+  ASSERT_NO_FATAL_FAILURE(run_python({"names", testing::reference_network_json(config), (dir / "names.txt").string()}));
   GenericUNet net(config);
   const auto ours = named_state(*net);
   std::ifstream in(dir / "names.txt");
@@ -150,7 +130,8 @@ NetworkConfig batchnorm_2d() {
 TEST_F(GenericUNetReference, HeInitIsBitIdenticalForTheSameSeed) {
   for (const auto& config : {anisotropic_3d(), batchnorm_2d()}) {
     testing::TempDir dir;
-    ASSERT_NO_FATAL_FAILURE(run_python({"init", to_json(config), "1234", (dir / "init").string()}));
+    ASSERT_NO_FATAL_FAILURE(
+        run_python({"init", testing::reference_network_json(config), "1234", (dir / "init").string()}));
     const auto theirs = read_tensors(dir / "init");
     GenericUNet net(config, at::make_generator<at::CPUGeneratorImpl>(1234));
     const auto ours = named_state(*net);
@@ -182,7 +163,7 @@ void compare_forward(const NetworkConfig& config, const std::vector<int64_t>& in
   const auto x = torch::randn(input_shape);
   write_tensors(dir / "weights", named_state(*net));
   write_tensors(dir / "input", {{"x", x}});
-  ASSERT_NO_FATAL_FAILURE(run_python({"forward", to_json(config), dir.path().string()}));
+  ASSERT_NO_FATAL_FAILURE(run_python({"forward", testing::reference_network_json(config), dir.path().string()}));
   const auto theirs = read_tensors(dir / "out");
 
   net->train();

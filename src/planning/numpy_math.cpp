@@ -2,6 +2,7 @@
 #include "planning/numpy_math.h"
 
 #include <algorithm>
+#include <array>
 #include <cfenv>
 #include <cmath>
 
@@ -34,6 +35,28 @@ double mean(const std::vector<double>& values) {
   double sum = 0;
   for (double v : values) sum += v;
   return sum / static_cast<double>(values.size());
+}
+
+double pairwise_sum(const double* a, int64_t n) {
+  if (n < 8) {
+    double res = 0.0;
+    for (int64_t i = 0; i < n; ++i) res += a[i];
+    return res;
+  }
+  if (n <= 128) {
+    std::array<double, 8> r{};
+    for (int j = 0; j < 8; ++j) r[static_cast<size_t>(j)] = a[j];
+    int64_t i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      for (int j = 0; j < 8; ++j) r[static_cast<size_t>(j)] += a[i + j];
+    }
+    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += a[i];
+    return res;
+  }
+  int64_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
 
 }  // namespace nnseg::np
