@@ -29,7 +29,7 @@ constexpr const char* kMarker = ".nnseg_demo";  // marks a folder the demo made 
 
 struct DemoFlags {
   std::string out = "nnseg_demo";
-  int cases = 10;
+  int cases = 20;
   int test_cases = 3;
   int spacing = 3;
   int epochs = 20;
@@ -166,7 +166,7 @@ const CommandRegistrar kRegistrar(
     [](CLI::App& app) -> std::function<int()> {
       auto f = std::make_shared<DemoFlags>();
       app.add_option("--out", f->out, "output folder (default ./nnseg_demo; replaced when made by an earlier demo)");
-      app.add_option("--cases", f->cases, "training cases (default 10)")->check(CLI::Range(5, 1000));
+      app.add_option("--cases", f->cases, "training cases (default 20)")->check(CLI::Range(5, 1000));
       app.add_option("--test-cases", f->test_cases, "unseen labelled cases (default 3)")->check(CLI::Range(1, 1000));
       app.add_option("--spacing", f->spacing,
                      "voxel size in mm of the synthetic data: 1, 2 or 3 (default 3; 1 = real BraTS)")
