@@ -116,9 +116,9 @@ if "$NNSEG" predict --help >/dev/null 2>&1 && [ "${BENCH_PREDICT:-1}" = 1 ]; the
     PROWS+=("$(printf '%-34s %9.1f %11.0f' "$label" "$wall" "$((rss / 1024))")")
     LAST_WALL=$wall
   }
-  predict_row "predict, no mirroring (18 tiles)" --disable-tta
+  predict_row "predict, no mirroring" --disable-tta
   if [ "${BENCH_PREDICT_TTA:-0}" = 1 ]; then
-    predict_row "predict, mirroring (18 x 8 passes)"
+    predict_row "predict, mirroring (8 passes per tile)"
   else
     PROWS+=("$(printf '%-34s %9.0f %11s' "predict, mirroring (estimate: 8x)" "$(awk -v w="$LAST_WALL" 'BEGIN {print 8 * w}')" "-")")
   fi
