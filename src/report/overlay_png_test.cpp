@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "io/atomic_write.h"
+#include "report/png_test_util.h"
 #include "testing/synthetic_volume.h"
 #include "testing/temp_dir.h"
 
@@ -163,32 +164,8 @@ TEST(OverlayPlan, AnisotropicSpacingKeepsMillimetresSquare) {
   EXPECT_DOUBLE_EQ(plan.scale_row, 2 * plan.scale_col);
 }
 
-struct Pixel {
-  int r, g, b;
-};
-
-class Picture {
- public:
-  explicit Picture(const fs::path& path)
-      : surface_(cairo_image_surface_create_from_png(path.c_str()), cairo_surface_destroy) {}
-  bool ok() const { return cairo_surface_status(surface_.get()) == CAIRO_STATUS_SUCCESS; }
-  Pixel at(int x, int y) const {
-    const unsigned char* data = cairo_image_surface_get_data(surface_.get());
-    const uint32_t v = reinterpret_cast<const uint32_t*>(data + y * cairo_image_surface_get_stride(surface_.get()))[x];
-    return {static_cast<int>((v >> 16) & 0xff), static_cast<int>((v >> 8) & 0xff), static_cast<int>(v & 0xff)};
-  }
-  template <typename P>
-  int count(int x0, int y0, int x1, int y1, P pred) const {
-    int n = 0;
-    for (int y = y0; y < y1; ++y) {
-      for (int x = x0; x < x1; ++x) n += pred(at(x, y)) ? 1 : 0;
-    }
-    return n;
-  }
-
- private:
-  std::unique_ptr<cairo_surface_t, void (*)(cairo_surface_t*)> surface_;
-};
+using png_test::Picture;
+using png_test::Pixel;
 
 bool wt_colour(Pixel p) { return p.g > 200 && p.r > 120 && p.b < 80; }
 bool tc_colour(Pixel p) { return p.r > 200 && p.g < 80 && p.b < 80; }

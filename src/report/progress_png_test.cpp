@@ -10,52 +10,14 @@
 
 #include "core/error.h"
 #include "io/atomic_write.h"
+#include "report/png_test_util.h"
 #include "testing/temp_dir.h"
 
 namespace nnseg::report {
 namespace {
 
-struct Pixel {
-  int r, g, b;
-};
-
-// A PNG file decoded with Cairo.
-class Picture {
- public:
-  explicit Picture(const fs::path& path)
-      : surface_(cairo_image_surface_create_from_png(path.c_str()), cairo_surface_destroy) {}
-  bool ok() const { return cairo_surface_status(surface_.get()) == CAIRO_STATUS_SUCCESS; }
-  int width() const { return cairo_image_surface_get_width(surface_.get()); }
-  int height() const { return cairo_image_surface_get_height(surface_.get()); }
-  Pixel at(int x, int y) const {
-    const unsigned char* data = cairo_image_surface_get_data(surface_.get());
-    const int stride = cairo_image_surface_get_stride(surface_.get());
-    const uint32_t v = reinterpret_cast<const uint32_t*>(data + y * stride)[x];
-    return {static_cast<int>((v >> 16) & 0xff), static_cast<int>((v >> 8) & 0xff), static_cast<int>(v & 0xff)};
-  }
-  // Whether some pixel within `radius` of (x, y) satisfies `pred`.
-  template <typename P>
-  bool near(double x, double y, int radius, P pred) const {
-    const int cx = static_cast<int>(std::lround(x)), cy = static_cast<int>(std::lround(y));
-    for (int yy = cy - radius; yy <= cy + radius; ++yy) {
-      for (int xx = cx - radius; xx <= cx + radius; ++xx) {
-        if (xx >= 0 && yy >= 0 && xx < width() && yy < height() && pred(at(xx, yy))) return true;
-      }
-    }
-    return false;
-  }
-  template <typename P>
-  int count(P pred) const {
-    int n = 0;
-    for (int y = 0; y < height(); ++y) {
-      for (int x = 0; x < width(); ++x) n += pred(at(x, y)) ? 1 : 0;
-    }
-    return n;
-  }
-
- private:
-  std::unique_ptr<cairo_surface_t, void (*)(cairo_surface_t*)> surface_;
-};
+using png_test::Picture;
+using png_test::Pixel;
 
 bool blue(Pixel p) { return p.b > 180 && p.r < 100 && p.g < 100; }
 bool red(Pixel p) { return p.r > 180 && p.g < 100 && p.b < 100; }
